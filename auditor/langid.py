@@ -14,6 +14,20 @@ PERSIAN_ONLY = set("پچژگیک")
 ARABIC_ONLY = set("ةيكىإأ")
 
 
+# Function words that tell the two apart when only shared letters are used (ي/ك typed in Persian).
+PERSIAN_WORDS = {"می", "مي", "است", "را", "رو", "که", "كه", "این", "اين", "از", "به", "با", "شما", "ما", "هست",
+                 "نیست", "نيست", "خیلی", "خيلي", "ممنون", "براي", "برای", "تا", "هم", "یا", "يا", "چی", "چه"}
+ARABIC_WORDS = {"في", "على", "هذا", "هذه", "التي", "الذي", "كيف", "إلى", "الى", "عن", "مع", "لا", "يمكن",
+                "يمكنني", "هل", "ماذا", "لم", "لن", "كان", "أن", "إن", "شكرا"}
+
+
+def _arabic_cues(text: str) -> tuple[int, int]:
+    words = text.split()
+    persian = sum(1 for w in words if w in PERSIAN_WORDS or w.startswith(("مي", "می", "نمي", "نمی")))
+    arabic = sum(1 for w in words if w in ARABIC_WORDS or (w.startswith("ال") and len(w) > 3))
+    return persian, arabic
+
+
 def _is_arabic_script(ch: str) -> bool:
     o = ord(ch)
     return 0x0600 <= o <= 0x06FF or 0x0750 <= o <= 0x077F or 0xFB50 <= o <= 0xFDFF or 0xFE70 <= o <= 0xFEFF
@@ -42,8 +56,10 @@ def detect(text: str, default: str | None = None) -> str | None:
         return default
     if arabic >= latin:
         # Arabic ي/ك are common typos in Persian: only call it Arabic if nothing Persian is there.
-        if persian_only == 0 and arabic_only > 0 and arabic >= 12:
-            return "ar"
+        if persian_only == 0 and arabic_only > 0:
+            persian_cues, arabic_cues = _arabic_cues(text)
+            if arabic_cues > persian_cues:
+                return "ar"
         return "fa"
     return "en"
 

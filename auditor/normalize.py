@@ -7,12 +7,11 @@ normalized character span back.
 How the map is built: first a length-preserving character translation (Arabic ي/ك → ی/ک, curly quotes →
 ASCII, Arabic-Indic digits → Persian), whose map is the identity; then, for Persian, hazm's `Normalizer`
 (spacing, ZWNJ, repeated letters, diacritics), which changes lengths, so its output is aligned to its input
-with difflib, segment by segment (sentences, at most ~1,000 chars) to keep alignment cheap on long turns.
+by a linear walk (`_align`), segment by segment (sentences of at most ~1,000 chars).
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,6 +31,7 @@ _PERSIAN = {k: v for k, v in _PERSIAN.items() if len(v) == 1}
 _EN_TABLE = str.maketrans(_COMMON)
 _FA_TABLE = str.maketrans({**_COMMON, **_PERSIAN})
 
+_DROPPED = set("\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670\u0640\u200d\u200e\u200f\u0654\u0655")
 _SEGMENT_MAX = 1000
 _SEGMENT_BREAK = re.compile(r"(?<=[.!?؟\n])")
 
@@ -85,27 +85,90 @@ def _segments(text: str):
 
 
 def _align(src: str, dst: str, base: int, starts: list[int], ends: list[int]) -> None:
-    """Append, for each char of dst, its [start, end) in src (offset by base)."""
+    """Append, for each char of dst, its [start, end) in src (offset by base).
+
+    A linear two-pointer walk: hazm's edits are local (spaces collapsed or turned into ZWNJ, ZWNJ
+    inserted, diacritics/tatweel/repeated letters/symbols dropped, a char replaced), so at each mismatch
+    we try, in order, a 1:1 replacement (the next chars agree again), a deletion from src, or an
+    insertion into dst, each confirmed by the two following chars. General diff tools (difflib) pick
+    wrong anchors on repetitive text ("سلام  سلام  سلام"); this cannot, and it is O(n).
+    """
     if src == dst:
         starts.extend(range(base, base + len(src)))
         ends.extend(range(base + 1, base + len(src) + 1))
         return
-    matcher = difflib.SequenceMatcher(None, src, dst, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            starts.extend(range(base + i1, base + i2))
-            ends.extend(range(base + i1 + 1, base + i2 + 1))
-        elif op == "insert":  # chars hazm added (e.g. ZWNJ): zero-width at the source position
-            starts.extend([base + i1] * (j2 - j1))
-            ends.extend([base + i1] * (j2 - j1))
-        elif op == "replace":  # spread the destination chars over the source range
-            src_len, dst_len = i2 - i1, j2 - j1
-            for k in range(dst_len):
-                s = i1 + (k * src_len) // dst_len
-                e = i1 + ((k + 1) * src_len + dst_len - 1) // dst_len
-                starts.append(base + s)
-                ends.append(base + max(e, s + 1))
-        # "delete": source chars with no counterpart simply have no entry
+    i = j = 0
+    n_src, n_dst = len(src), len(dst)
+
+    def agree(a: int, b: int, width: int = 2) -> bool:
+        """src[a:] and dst[b:] start alike for `width` chars (spaces hazm removed are skipped)."""
+        for _ in range(width):
+            if b >= n_dst:
+                return True          # dst ends here: whatever src has left was deleted
+            if a >= n_src:
+                return False
+            while a < n_src and src[a].isspace() and not dst[b].isspace() and a + 1 < n_src:
+                a += 1
+            if src[a] != dst[b] and not (dst[b] == ZWNJ and src[a] == " "):
+                return False
+            a += 1
+            b += 1
+        return True
+
+    while j < n_dst:
+        if i >= n_src:                        # trailing insertion
+            starts.append(base + n_src)
+            ends.append(base + n_src)
+            j += 1
+            continue
+        s, d = src[i], dst[j]
+        if s == d or (d == ZWNJ and s == " "):
+            starts.append(base + i)
+            ends.append(base + i + 1)
+            i += 1
+            j += 1
+            continue
+        if d == ZWNJ:                         # hazm inserted a ZWNJ
+            starts.append(base + i)
+            ends.append(base + i)
+            j += 1
+            continue
+        if s in _DROPPED:                     # diacritics, tatweel, ZWJ, marks: hazm removes them
+            i += 1
+            continue
+        if d.isspace() and not s.isspace() and agree(i, j + 1, 3):
+            starts.append(base + i)           # a space inserted (around punctuation, digits)
+            ends.append(base + i)
+            j += 1
+            continue
+        deleted = next((k for k in range(1, 9) if agree(i + k, j, 3)), 0)
+        if deleted:                           # repeated letters, extra spaces, symbols removed
+            i += deleted
+            continue
+        if d.isspace() or s.isspace():        # a space inserted or removed
+            if d.isspace():
+                starts.append(base + i)
+                ends.append(base + i)
+                j += 1
+            else:
+                i += 1
+            continue
+        if i + 1 < n_src and j + 1 < n_dst and src[i + 1] == dst[j + 1]:
+            starts.append(base + i)           # 1:1 replacement
+            ends.append(base + i + 1)
+            i += 1
+            j += 1
+            continue
+        inserted = next((k for k in range(1, 9) if agree(i, j + k, 3)), 0)
+        if inserted:                          # chars hazm added
+            starts.extend([base + i] * inserted)
+            ends.extend([base + i] * inserted)
+            j += inserted
+            continue
+        starts.append(base + i)               # nothing lines up nearby: treat as replacement
+        ends.append(base + i + 1)
+        i += 1
+        j += 1
 
 
 def normalize_persian(text: str) -> NormText:

@@ -52,6 +52,15 @@ def _persian_ratio(text: str) -> float:
     return sum(1 for c in letters if "\u0600" <= c <= "\u06ff") / len(letters)
 
 
+def _wordlike(text: str) -> bool:
+    """Real text has spaces between words and few symbols; random bytes decoded as cp1256 do not."""
+    if not text:
+        return False
+    spaces = text.count(" ") + text.count("\n")
+    symbols = sum(1 for c in text if not (c.isalpha() or c.isspace() or c.isdigit() or c in ".,:;!?؟،\"'()-{}[]"))
+    return spaces / len(text) > 0.08 and symbols / len(text) < 0.1
+
+
 def open_text(path: str | Path) -> DecodedFile:
     """Decide how to decode a file, or raise FileRefused with what to do about it."""
     path = Path(path)
@@ -70,14 +79,15 @@ def open_text(path: str | Path) -> DecodedFile:
     except UnicodeDecodeError as exc:
         if exc.start >= len(head) - 4 and len(head) == SNIFF_BYTES:
             return DecodedFile(path, "utf-8")   # a multi-byte char cut by the sniff window
+    lenient = head.decode("utf-8", errors="replace")
+    bad = lenient.count("\ufffd")
+    if bad <= max(2, len(head) // 500):
+        return DecodedFile(path, "utf-8")       # UTF-8 with a few broken lines: those lines are rejected
     # Not UTF-8. Persian files from Windows tools are usually Windows-1256: try it and check it reads
-    # as Persian/Arabic letters; otherwise ask charset-normalizer, and refuse if nothing is convincing.
-    try:
-        decoded = head.decode("cp1256")
-        if _persian_ratio(decoded) > 0.5:
-            return DecodedFile(path, "cp1256", "not UTF-8: decoded as Windows-1256 (Persian)")
-    except UnicodeDecodeError:
-        pass
+    # as Persian words (letters and spaces), otherwise ask charset-normalizer; refuse if nothing fits.
+    decoded = head.decode("cp1256", errors="replace")
+    if _persian_ratio(decoded) > 0.5 and _wordlike(decoded):
+        return DecodedFile(path, "cp1256", "not UTF-8: decoded as Windows-1256 (Persian)")
     from charset_normalizer import from_bytes
 
     best = from_bytes(head).best()
