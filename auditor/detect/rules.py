@@ -266,6 +266,8 @@ def _single_key(value: str, attr: str, language: str, rule: Rule) -> str:
     if attr == "LOWER":
         return value.lower()
     keys = _key(value, language)
+    if len(keys) != 1 and language == "en" and value[:1] in "'’" and len(_key("I" + value, language)) == 2:
+        keys = _key("I" + value, language)[1:]     # a clitic written alone: 've → have, 'm → am
     if len(keys) != 1:
         raise DataFileError(rule.path, rule.line,
                             f"{rule.id}: token value {value!r} is {len(keys)} tokens after normalization {keys}; "
