@@ -131,7 +131,19 @@ def _exit_for(summary, fail_level: str | None) -> int:
     return 1 if any(SEVERITY_RANK[s] >= rank and n for s, n in summary.by_severity.items()) else 0
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class AuditorGroup(click.Group):
+    """Turns the known user-fixable errors (bad rule/scorecard/model files) into `error: ...`, exit 2."""
+
+    def invoke(self, ctx):
+        from .detect.models import ModelError
+
+        try:
+            return super().invoke(ctx)
+        except (DataFileError, ModelError) as exc:
+            raise UserError(str(exc)) from None
+
+
+@click.group(cls=AuditorGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="auditor")
 def main():
     """Audit customer-support conversations (Persian and English) against skill checklists.
@@ -201,6 +213,134 @@ def lint(paths, fmt, output, lang, select, ignore, input_format, jobs, rejects, 
     sys.exit(_exit_for(summary, fail_level or cfg.fail_level or "warning"))
 
 
+# ---- classifiers ---------------------------------------------------------------------------------
+def _default_data() -> str:
+    return str(Path.cwd() / "data" / "labelled")
+
+
+@main.command()
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
+              help="Labelled turns: DIR/<fa|en>/*.jsonl (default: ./data/labelled).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="models", show_default=True,
+              help="Where to write signals-<lang>.skops and their model cards.")
+@click.option("--lang", "langs", multiple=True, type=click.Choice(["fa", "en"]), help="Only these languages.")
+def train(data_dir, out_dir, langs):
+    """Train the per-signal classifiers on the train split; thresholds are chosen on dev."""
+    from .learn import DataError, train_all
+    from .modelcard import write_card
+
+    try:
+        reports = train_all(data_dir or _default_data(), out_dir, langs or ("fa", "en"))
+    except DataError as exc:
+        raise UserError(str(exc)) from None
+    for r in reports:
+        card = write_card(r, data_dir or _default_data())
+        click.echo(f"{r.language}: {len(r.signals)} signal models in {r.seconds:.1f}s → {r.path} (card {card})")
+        for signal, why in sorted(r.skipped.items()):
+            click.echo(f"   no model for {signal}: {why}")
+
+
+@main.command()
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
+              help="Labelled turns: DIR/<fa|en>/*.jsonl (default: ./data/labelled).")
+@click.option("--split", type=click.Choice(["test", "dev", "train", "all"]), default="test", show_default=True)
+@click.option("--lang", "langs", multiple=True, type=click.Choice(["fa", "en"]), help="Only these languages.")
+@click.option("--models", "models_dir", type=click.Path(file_okay=False), default=None,
+              help="Model folder (default: the shipped models).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text")
+@click.option("--show-errors", "show_errors", metavar="SIGNAL", default=None,
+              help="List false positives and false negatives of SIGNAL, with the text.")
+@click.option("--scorecards", "scorecards", is_flag=True, help="Evaluate checklist scores against human ratings instead.")
+@click.option("--ratings", "ratings_dir", type=click.Path(file_okay=False), default=None,
+              help="With --scorecards: folder with conversations-*.jsonl and ratings.jsonl (default ./data/ratings).")
+def evaluate(data_dir, split, langs, models_dir, fmt, show_errors, scorecards, ratings_dir):
+    """Precision/recall/F1 per signal and language for rules, models and both (or, with --scorecards,
+    agreement of checklist scores with human ratings)."""
+    from .learn import DataError, evaluate as run_eval, format_table
+    from .types import SIGNALS
+
+    if scorecards:
+        from .agreement import evaluate_scorecards, format_agreement
+
+        try:
+            result = evaluate_scorecards(ratings_dir or str(Path.cwd() / "data" / "ratings"))
+        except (DataError, FileNotFoundError) as exc:
+            raise UserError(str(exc)) from None
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1) if fmt == "json"
+                   else format_agreement(result, markdown=fmt == "markdown"))
+        return
+    if show_errors and show_errors not in SIGNALS:
+        raise UserError(f"unknown signal {show_errors!r}; signals: {', '.join(SIGNALS)}")
+    try:
+        result = run_eval(data_dir or _default_data(), split, langs or ("fa", "en"), models_dir)
+    except DataError as exc:
+        raise UserError(str(exc)) from None
+    if show_errors:
+        for lang, errs in result["errors"].items():
+            for system, rows in errs.get(show_errors, {}).items():
+                click.echo(f"\n== {lang} {show_errors} · {system}: {len(rows)} errors")
+                for row in rows:
+                    click.echo(f"  {row['kind']}  {row['id']}  gold={','.join(row['labels']) or '-'}\n      {row['text']}")
+        return
+    result.pop("errors", None)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=1) if fmt == "json"
+               else format_table(result, markdown=fmt == "markdown"))
+
+
+# ---- scorecards ----------------------------------------------------------------------------------
+@main.group()
+def scorecards():
+    """List and show the checklists (YAML in scorecards/)."""
+
+
+@scorecards.command("list")
+def scorecards_list():
+    """Bundled scorecards with their item counts and maximum."""
+    from .score import ScorecardError, available_scorecards, load_scorecard
+
+    for name in available_scorecards():
+        try:
+            card = load_scorecard(name)
+        except ScorecardError as exc:
+            raise UserError(str(exc)) from None
+        observable = sum(1 for i in card.items if i.observable != "no")
+        click.echo(f"{name:<20} {len(card.items):>2} items  /{card.full_max:g}  {observable} observable  {card.title} ({card.source})")
+
+
+@scorecards.command("show")
+@click.argument("name")
+def scorecards_show(name):
+    """Items of NAME (or a YAML path): labels, observability, signals that raise/lower each item."""
+    from .score import ScorecardError, load_scorecard
+
+    try:
+        card = load_scorecard(name)
+    except ScorecardError as exc:
+        raise UserError(str(exc)) from None
+
+    def fx(effects):
+        return ", ".join(f"{e.signal}{'+' if e.points >= 0 else ''}{e.points:g}"
+                         + (f" after {e.after}" if e.after else "") + (" near end" if e.near_end else "")
+                         + (f" without {e.without}" if e.without else "") for e in effects) or "-"
+
+    click.echo(click.style(f"{card.id}: {card.title}", bold=True) + f"  ({card.source}; scale {card.min}-{card.max}, "
+               f"neutral {card.neutral:g}, max {card.full_max:g})")
+    for item in card.items:
+        click.echo(f"\n  {item.id}. {item.label}   [{item.observable}]")
+        if item.original:
+            click.echo(f"     {item.original}")
+        click.echo(f"     raises: {fx(item.raises)}")
+        click.echo(f"     lowers: {fx(item.lowers)}")
+        if item.expects:
+            click.echo(f"     expects: {', '.join(e.signal for e in item.expects)}")
+        if item.occasion:
+            click.echo(f"     assessable when: {' or '.join(item.occasion)}")
+        if item.critical:
+            click.echo(f"     critical breach: {', '.join(item.critical)}")
+        if item.rationale:
+            click.echo(f"     why: {item.rationale}")
+
+
 # ---- rules ---------------------------------------------------------------------------------------
 @main.group()
 def rules():
@@ -264,6 +404,71 @@ def rules_explain(rule_id):
     if twins:
         click.echo(f"  Same signal in {'Persian' if rule.language == 'en' else 'English'}: {', '.join(twins[:5])}")
     click.echo(f"  Defined at {rule.path}:{rule.line}")
+
+
+# ---- report (per agent / team) -------------------------------------------------------------------
+EPILOG_REPORT = """\b
+Examples:
+  auditor audit chats.jsonl --format jsonl --scorecard competencies-20 -o audit.jsonl
+  auditor report audit.jsonl --by agent
+  auditor report audit.jsonl week2.jsonl --by team --teams teams.csv --format markdown -o teams.md
+"""
+
+
+@main.command("report", epilog=EPILOG_REPORT)
+@click.argument("audits", nargs=-1, required=True, type=click.Path())
+@click.option("--by", type=click.Choice(["agent", "team"]), default="agent", show_default=True, help="Group conversations by agent or by team.")
+@click.option("--teams", "teams_path", type=click.Path(dir_okay=False), help="agent→team mapping: CSV (agent,team) or JSON ({agent: team}); else the records' team field.")
+@click.option("--scorecard", help="Only this scorecard (its id); default: every scorecard in the input.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "json", "csv", "markdown"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write the report here instead of stdout.")
+@click.option("--color/--no-color", default=None, help="Colour output (default: when writing to a terminal).")
+@click.option("--quiet", "-q", is_flag=True, help="No rejections or summary on stderr.")
+def report_cmd(audits, by, teams_path, scorecard, fmt, output, color, quiet):
+    """Per-agent or per-team feedback from audit results: item means, spread, evidence, weekly trend.
+
+    AUDITS are JSONL files written by `auditor audit ... --format jsonl --scorecard NAME`.
+    """
+    from .aggregate import AuditFileError, TeamsFileError, aggregate, load_teams, read_audit
+    from .report.agents import render
+
+    try:
+        teams = load_teams(teams_path) if teams_path else None
+    except TeamsFileError as exc:
+        raise UserError(str(exc)) from None
+
+    if scorecard and scorecard.endswith((".yaml", ".yml")):   # the file given to `audit`: use its id
+        from .score import ScorecardError, load_scorecard
+
+        try:
+            scorecard = load_scorecard(scorecard).id
+        except ScorecardError as exc:
+            raise UserError(str(exc)) from None
+
+    def rejected(rej):
+        if not quiet:
+            click.echo(f"rejected: {rej}", err=True)
+
+    try:
+        result = aggregate(read_audit(audits), by=by, teams=teams, scorecard=scorecard, inputs=audits,
+                           on_rejection=rejected)
+    except AuditFileError as exc:
+        raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"cannot read {exc.filename or 'input'}: {exc.strerror or exc}") from None
+    if result.conversations == 0:
+        raise UserError("no conversations in the input" + (f" ({result.rejected} lines rejected)" if result.rejected else ""))
+    if scorecard and scorecard not in result.scorecards_seen:
+        raise UserError(f"no scores for scorecard {scorecard!r} in the input; found: "
+                        f"{', '.join(sorted(result.scorecards_seen)) or 'none (run audit with --scorecard)'}")
+    out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        render(result.to_dict(), fmt, out, color=(not output and sys.stdout.isatty()) if color is None else color)
+    finally:
+        if output:
+            out.close()
+    if not quiet:
+        click.echo(result.line(), err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

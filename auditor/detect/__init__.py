@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 from .. import langid
 from ..normalize import NormText, get_nlp, normalize
 from ..types import Conversation, Finding
-from .rules import Rule, RuleEngine, load_rules, select_rules
+from .rules import DEFAULT_SEVERITY, Rule, RuleEngine, is_selected, load_rules, select_rules
+
+MODEL_MESSAGES = {
+    "negative_phrasing": "Frames what can't be done; say what can be done instead.",
+    "impatience": "Sounds curt or dismissive; stay patient with the customer.",
+    "clarity_issue": "Hard to follow (jargon, long sentence, vague time); say it plainly.",
+    "blame": "Puts the fault on the customer or another party; own the problem.",
+    "false_promise": "Unconditional guarantee that may not hold; promise only what you control.",
+}
 
 
 @dataclass
@@ -20,7 +28,9 @@ class DetectOptions:
     ignore: list[str] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)   # rule id or signal -> severity
     language: str = "auto"                                    # auto | fa | en
+    detectors: str = "both"                                   # rules | models | both
     rules_root: str | None = None
+    models_dir: str | None = None
 
 
 @dataclass
@@ -33,11 +43,24 @@ class AnalysedTurn:
 
 
 class Detector:
-    def __init__(self, options: DetectOptions | None = None):
+    def __init__(self, options: DetectOptions | None = None, use_models: bool | None = None):
         self.options = options or DetectOptions()
-        rules = select_rules(load_rules(self.options.rules_root), self.options.select, self.options.ignore)
+        all_rules = load_rules(self.options.rules_root)
+        rules = select_rules(all_rules, self.options.select, self.options.ignore)
         self.rules: dict[str, Rule] = {r.id: r for r in rules}
         self.engines = {lang: RuleEngine(rules, lang) for lang in ("fa", "en")}
+        self.models: dict[str, object] = {}
+        if use_models is None:
+            use_models = self.options.detectors in ("models", "both")
+        if use_models:
+            from .models import load_language_model
+
+            # models take rule hits as features: they need every rule, whatever --select says
+            self._feature_engines = {lang: RuleEngine(all_rules, lang) for lang in ("fa", "en")}
+            for lang in ("fa", "en"):
+                model = load_language_model(lang, self.options.models_dir)
+                if model is not None:
+                    self.models[lang] = model
 
     # ---- per conversation ----
     def conversation_language(self, conv: Conversation) -> str:
@@ -64,11 +87,56 @@ class Detector:
 
     def detect(self, conv: Conversation) -> list[Finding]:
         findings: list[Finding] = []
-        for at in self.analyse(conv):
-            if at.role not in ("agent", "customer"):
-                continue
-            findings += self._rule_findings(conv, at)
+        turns = [at for at in self.analyse(conv) if at.role in ("agent", "customer")]
+        emit_rules = self.options.detectors in ("rules", "both") or not self.models
+        for at in turns:
+            if emit_rules:
+                findings += self._rule_findings(conv, at)
+        if self.models:
+            findings += self._model_findings(conv, turns, findings if emit_rules else [])
         return _merge_overlaps(findings)
+
+    def _model_findings(self, conv: Conversation, turns: list[AnalysedTurn], rule_findings: list[Finding]) -> list[Finding]:
+        """Turn-level classifier findings for (turn, signal) pairs the rules did not already find."""
+        mode = "combined" if self.options.detectors == "both" else "model"
+        found = {(f.turn, f.signal) for f in rule_findings}
+        out = []
+        for lang, model in self.models.items():
+            group = [at for at in turns if at.language == lang]
+            if not group:
+                continue
+            engine = self._feature_engines[lang]
+            hits = [{h.rule.signal for h in engine.match(at.doc, at.role)} for at in group]
+            probs = model.predict_normalized([at.norm.text.lower() for at in group], [at.role for at in group], hits)
+            for at, pr in zip(group, probs):
+                text = conv.turns[at.index].text
+                for signal, p in pr.items():
+                    if p < model.threshold(signal, mode) or (at.index, signal) in found:
+                        continue
+                    if not self._allowed(signal, f"model:{signal}", conv.suppressed.get(at.index, set())):
+                        continue
+                    a = len(text) - len(text.lstrip())
+                    b = len(text.rstrip())
+                    out.append(Finding(conversation=conv.id, turn=at.index, role=at.role, signal=signal,
+                                       rule=f"model:{signal}@{model.version}", span=(a, b), evidence=text[a:b],
+                                       severity=self.options.severity.get(signal) or DEFAULT_SEVERITY[signal],
+                                       confidence=p, language=lang,
+                                       message=MODEL_MESSAGES.get(signal, signal.replace("_", " "))))
+                    self._locate(out[-1], conv, at.index, a)
+        return out
+
+    def _allowed(self, signal: str, rule_id: str, suppressed: set[str]) -> bool:
+        if suppressed & {"all", "model", signal, rule_id}:
+            return False
+        return is_selected(rule_id, signal, self.options.select, self.options.ignore)
+
+    @staticmethod
+    def _locate(finding: Finding, conv: Conversation, index: int, offset: int) -> None:
+        turn = conv.turns[index]
+        if turn.line is not None:
+            finding.path, finding.line, finding.column = conv.source, turn.line, turn.column + offset
+        elif conv.line is not None:
+            finding.path, finding.line, finding.column = conv.source, conv.line, 1
 
     def _rule_findings(self, conv: Conversation, at: AnalysedTurn) -> list[Finding]:
         out = []
@@ -86,8 +154,7 @@ class Detector:
             finding = Finding(conversation=conv.id, turn=at.index, role=at.role, signal=rule.signal, rule=rule.id,
                               span=(a, b), evidence=turn.text[a:b], severity=severity,
                               confidence=rule.confidence, language=at.language, message=rule.message)
-            if turn.line is not None:
-                finding.path, finding.line, finding.column = conv.source, turn.line, turn.column + a
+            self._locate(finding, conv, at.index, a)
             out.append(finding)
         return out
 

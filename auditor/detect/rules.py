@@ -207,15 +207,21 @@ def load_rules(root: str | None = None) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+def matches_code(rule_id: str, signal: str, codes: Iterable[str]) -> bool:
+    """Does a --select/--ignore code (rule id, id prefix at a dot boundary, signal, or all) cover this?"""
+    return any(code in ("all", "ALL") or signal == code or rule_id == code
+               or rule_id.startswith(code.rstrip(".") + ".") for code in codes)
+
+
+def is_selected(rule_id: str, signal: str, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> bool:
+    select, ignore = list(select), list(ignore)
+    return (not select or matches_code(rule_id, signal, select)) and not matches_code(rule_id, signal, ignore)
+
+
 def select_rules(rules: Iterable[Rule], select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Rule]:
     """Filter by rule-id prefix (dot boundary) or signal name, like ruff's --select/--ignore."""
     select, ignore = list(select), list(ignore)
-
-    def hit(rule: Rule, codes: list[str]) -> bool:
-        return any(code in ("all", "ALL") or rule.signal == code or rule.id == code
-                   or rule.id.startswith(code.rstrip(".") + ".") for code in codes)
-
-    return [r for r in rules if (not select or hit(r, select)) and not hit(r, ignore)]
+    return [r for r in rules if is_selected(r.id, r.signal, select, ignore)]
 
 
 # ---- compilation ---------------------------------------------------------------------------------
