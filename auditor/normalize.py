@@ -204,6 +204,8 @@ def normalize(text: str, language: str) -> NormText:
     return normalize_english(text)
 
 
+_INVISIBLE = "\ufe0f\ufe0e\u200d\u200c"  # emoji variation selectors, joiners: never a token of their own
+
 # ---- matching keys -------------------------------------------------------------------------------
 _KEY_DROP = {ord(c): None for c in (ZWNJ, "\u200d", "\u0654", "\u0640", "\u064b", "\u064c", "\u064d",
                                      "\u064e", "\u064f", "\u0650", "\u0651", "\u0652", "\u200e", "\u200f")}
@@ -268,4 +270,4 @@ def key_tokens(phrase: str, language: str) -> list[str]:
     """The matching keys a phrase (as written in a rule) tokenizes to, after normalization."""
     nlp = get_nlp(language)
     doc = nlp(normalize(phrase, language).text)
-    return [t.norm_ for t in doc if not t.is_space]
+    return [t.norm_ for t in doc if not t.is_space and t.text.strip(_INVISIBLE)]

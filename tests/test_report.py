@@ -348,3 +348,6 @@ def test_end_to_end_audit_then_report(write, tmp_path):
     assert any(any("\u0600" <= ch <= "\u06ff" for ch in text) for text in fa_evidence)
     text = run("report", audit_path, "--by", "team").stdout
     assert "retail" in text and "services" in text
+    # --scorecard takes the id, or the YAML file that was given to `audit`
+    rows = list(csv.DictReader(io.StringIO(run("report", audit_path, "--scorecard", scorecard, "-f", "csv").stdout)))
+    assert len(rows) == 3 * len(expected) and {r["scorecard"] for r in rows} == {"tiny-e2e"}

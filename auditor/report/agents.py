@@ -74,7 +74,9 @@ def _md(text: Any) -> str:
 
 
 def _evidence_md(e: dict) -> str:
-    return (f"{_effect(e)} item {_md(e['item'])} ({_md(e['label'])}), "
+    label = str(e.get("label") or "")
+    short = label.split(":", 1)[0] if ":" in label else _shorten(label, 40)     # "Empathy: where needed…"
+    return (f"{_effect(e)} item {_md(e['item'])} ({_md(short)}), "
             f"{_md(e.get('signal') or '')}: «{_md(_shorten(e.get('evidence') or '', 120))}» "
             f"— {_md(e['conversation'])}, turn {e.get('turn')}")
 

@@ -38,7 +38,8 @@ class TextFormatter(Formatter):
             self.out.write("  " + self._s("no findings", dim=True) + "\n")
         for f in result.findings:
             sev = self._s(f"{f.severity:<7}", fg=SEVERITY_STYLE.get(f.severity))
-            loc = f"{f.line}:{f.column}" if f.line else f"turn {f.turn}"
+            own_line = f.turn < len(conv.turns) and conv.turns[f.turn].line is not None
+            loc = f"{f.line}:{f.column}" if own_line else f"turn {f.turn}"
             self.out.write(f"  {loc:<8} {f.role:<8} {sev} {f.signal:<20} "
                            f"«{self._iso(_shorten(f.evidence, 60))}»  {self._s(f.rule, dim=True)}\n")
             if f.severity != "info" and f.message:
