@@ -107,7 +107,7 @@ def _align(src: str, dst: str, base: int, starts: list[int], ends: list[int]) ->
                 return True          # dst ends here: whatever src has left was deleted
             if a >= n_src:
                 return False
-            while a < n_src and src[a].isspace() and not dst[b].isspace() and a + 1 < n_src:
+            while a + 1 < n_src and ((src[a].isspace() and not dst[b].isspace()) or src[a] in _DROPPED):
                 a += 1
             if src[a] != dst[b] and not (dst[b] == ZWNJ and src[a] == " "):
                 return False

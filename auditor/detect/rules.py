@@ -34,8 +34,7 @@ SENTENCE_KEYS = {"starts_with", "ends_with", "contains"}
 TOKEN_ATTRS = {"NORM", "LOWER", "TEXT", "IS_TITLE", "IS_ALPHA", "IS_DIGIT", "IS_PUNCT", "LIKE_NUM",
                "LIKE_URL", "OP"}
 TOKEN_OPS = {"?", "*", "+", "!"}
-MAX_GAP = 12
-BOUNDED_OPS = {"*": f"{{0,{MAX_GAP}}}", "+": f"{{1,{MAX_GAP}}}"}
+
 ID_RE = re.compile(r"^(en|fa)\.[a-z0-9_]+(?:[.-][a-z0-9_]+)*$")
 # Tokens skipped before a sentence's first word for `starts_with`: handles, links, punctuation, greetings.
 OPENERS = {"hi", "hello", "hey", "dear", "سلام", "درود", "ok", "okay", "اوکی", "خب", "خوب"}
@@ -288,11 +287,7 @@ def _compile_tokens(pattern: list[dict], language: str, rule: Rule) -> list[dict
     for spec in pattern:
         compiled = {}
         for attr, value in spec.items():
-            if attr == "OP":
-                # Unbounded gaps make spaCy's Matcher quadratic on long turns: cap them (ReDoS safety).
-                compiled[attr] = BOUNDED_OPS.get(value, value)
-            else:
-                compiled[attr] = _token_value(attr, value, language, rule)
+            compiled[attr] = value if attr == "OP" else _token_value(attr, value, language, rule)
         out.append(compiled)
     return out
 
