@@ -78,7 +78,7 @@ def run(paths, fmt, output, cfg, options, *, input_format="auto", text_mode="aut
         except ScorecardError as exc:
             raise UserError(str(exc)) from None
         scorer_factory = ScorerFactory(tuple(c.path for c in cards))
-    out = open(output, "w", encoding="utf-8", newline="") if output else click.get_text_stream("stdout")
+    out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
     to_terminal = not output and sys.stdout.isatty()
     use_color = to_terminal if color is None else color
     formatter = FORMATTERS[fmt](out, color=use_color, **(formatter_options or {}))
