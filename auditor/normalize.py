@@ -107,8 +107,11 @@ def _align(src: str, dst: str, base: int, starts: list[int], ends: list[int]) ->
                 return True          # dst ends here: whatever src has left was deleted
             if a >= n_src:
                 return False
-            while a + 1 < n_src and ((src[a].isspace() and not dst[b].isspace()) or src[a] in _DROPPED):
+            while a + 1 < n_src and ((src[a].isspace() and not dst[b].isspace() and dst[b] != ZWNJ)
+                                     or src[a] in _DROPPED):
                 a += 1
+            while b + 1 < n_dst and dst[b].isspace() and not src[a].isspace():
+                b += 1                 # a space hazm inserted
             if src[a] != dst[b] and not (dst[b] == ZWNJ and src[a] == " "):
                 return False
             a += 1

@@ -95,13 +95,29 @@ def _init_worker(options: DetectOptions, scorer_factory) -> None:
 
 
 def _audit_chunk(chunk: list[Conversation]) -> list[AuditResult]:
-    return [_audit_one(_worker["detector"], _worker["scorer"], c) for c in chunk]
+    return _audit_many(_worker["detector"], _worker["scorer"], chunk)
 
 
-def _audit_one(detector: Detector, scorer: Scorer | None, conv: Conversation) -> AuditResult:
-    findings = detector.detect(conv)
-    scores = scorer(conv, findings) if scorer else []
-    return AuditResult(conv, findings, scores)
+def _audit_many(detector: Detector, scorer: Scorer | None, convs: list[Conversation]) -> list[AuditResult]:
+    """Detect over a block at once (classifier predictions are batched), then score each conversation."""
+    return [AuditResult(conv, findings, scorer(conv, findings) if scorer else [])
+            for conv, findings in zip(convs, detector.detect_many(convs))]
+
+
+def _blocks(items: Iterable[Item], size: int) -> Iterator[list]:
+    it = iter(items)
+    while True:
+        block = list(islice(it, size))
+        if not block:
+            return
+        yield block
+
+
+def _in_order(block: list, audited: list[AuditResult]) -> Iterator["AuditResult | Rejection | Notice"]:
+    """Put audited conversations back among the block's rejections and notices, in input order."""
+    results = iter(audited)
+    for item in block:
+        yield next(results) if isinstance(item, Conversation) else item
 
 
 def audit(items: Iterable[Item], options: DetectOptions | None = None, scorer_factory=None,
@@ -111,26 +127,16 @@ def audit(items: Iterable[Item], options: DetectOptions | None = None, scorer_fa
     if jobs <= 1:
         detector = Detector(options)
         scorer = scorer_factory() if scorer_factory else None
-        for item in items:
-            yield _audit_one(detector, scorer, item) if isinstance(item, Conversation) else item
+        for block in _blocks(items, chunk_size):
+            yield from _in_order(block, _audit_many(detector, scorer, [i for i in block if isinstance(i, Conversation)]))
         return
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn" if mp.get_start_method(allow_none=True) == "spawn" else "fork")
     with ctx.Pool(jobs, initializer=_init_worker, initargs=(options, scorer_factory)) as pool:
-        def chunks() -> Iterator[list]:
-            it = iter(items)
-            while True:
-                block = list(islice(it, chunk_size))
-                if not block:
-                    return
-                yield block
-
         # Rejections/notices must keep their place: send whole blocks, convs audited remotely.
-        for block, audited in _ordered(pool, chunks()):
-            results = iter(audited)
-            for item in block:
-                yield next(results) if isinstance(item, Conversation) else item
+        for block, audited in _ordered(pool, _blocks(items, chunk_size)):
+            yield from _in_order(block, audited)
 
 
 def _ordered(pool, blocks: Iterator[list]):

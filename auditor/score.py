@@ -24,7 +24,7 @@ from typing import Any
 
 from .resources import resource_dir
 from .types import CUSTOMER_SIGNALS, SIGNALS, Conversation, Finding
-from .yamlio import DataFileError, line_of, load_yaml
+from .yamlio import DataFileError, did_you_mean, line_of, load_yaml
 
 CARD_KEYS = {"id", "title", "source", "original_language", "scale", "items", "description"}
 ITEM_KEYS = {"id", "label", "original", "observable", "weight", "raises", "lowers", "expects", "occasion",
@@ -116,11 +116,8 @@ def _effects(raw: Any, where: str, path: str, line: int | None) -> list[Effect]:
 
 def _check_signal(signal: Any, where: str, path: str, line: int | None) -> None:
     if signal not in SIGNALS:
-        import difflib
-
-        close = difflib.get_close_matches(str(signal), SIGNALS, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise DataFileError(path, line, f"{where}: {signal!r} is not a signal any detector emits{hint}")
+        raise DataFileError(path, line, f"{where}: {signal!r} is not a signal any detector emits"
+                                        f"{did_you_mean(signal, SIGNALS)}")
 
 
 def _signal_list(raw: Any, where: str, path: str, line: int | None) -> list[str]:

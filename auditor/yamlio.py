@@ -62,6 +62,14 @@ def load_yaml(path: str | Path) -> Any:
         raise DataFileError(path, line, f"invalid YAML: {problem}") from None
 
 
+def did_you_mean(value: Any, allowed: Any) -> str:
+    """' (did you mean 'x'?)' for the closest allowed name, or '' when nothing is close."""
+    import difflib
+
+    close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def line_of(obj: Any, key: str | None = None) -> int | None:
     if isinstance(obj, LineMap):
         if key is not None and key in obj.key_lines:

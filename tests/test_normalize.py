@@ -16,6 +16,10 @@ FA_WORDS = ["سلام", "سلاااام", "وقتتون", "بخیر", "نمي ت
 EN_WORDS = ["I’m", "can’t", "“quoted”", "Sorry", "cant", "dont", "@handle", "https://x.co/a", "^JM", " ", "\n", "!!"]
 
 
+def _collapse(text):
+    return re.sub(r"(.)\1+", r"\1", persian_key(text.replace(" ", "")))
+
+
 def _check_map(original, language):
     nt = normalize(original, language)
     assert len(nt.starts) == len(nt.ends) == len(nt.text)
@@ -30,13 +34,15 @@ def _check_map(original, language):
         evidence = original[a:b]
         # the original slice normalizes back to the same matching key as the normalized token
         if language == "fa":
-            assert persian_key(normalize(evidence, "fa").text.replace(" ", "")) == persian_key(m.group().replace(" ", ""))
+            # hazm's repeated-letter collapse depends on context («سلاااام» alone → «سلام», glued to other
+            # words → «سلاام»), so compare with letter runs collapsed
+            assert _collapse(normalize(evidence, "fa").text) == _collapse(m.group())
         else:
             assert normalize(evidence, "en").text == m.group()
     return nt
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(FA_WORDS), min_size=1, max_size=12), st.sampled_from([" ", "", "  "]))
 def test_persian_offsets_map_back(words, sep):
     _check_map(sep.join(words), "fa")

@@ -40,23 +40,24 @@ class AnalysedTurn:
     language: str
     norm: NormText
     doc: object
+    hits: list = field(default_factory=list)   # rule hits (every rule, before selection/suppression)
 
 
 class Detector:
     def __init__(self, options: DetectOptions | None = None, use_models: bool | None = None):
         self.options = options or DetectOptions()
         all_rules = load_rules(self.options.rules_root)
-        rules = select_rules(all_rules, self.options.select, self.options.ignore)
-        self.rules: dict[str, Rule] = {r.id: r for r in rules}
-        self.engines = {lang: RuleEngine(rules, lang) for lang in ("fa", "en")}
+        self.rules: dict[str, Rule] = {r.id: r for r in select_rules(all_rules, self.options.select,
+                                                                        self.options.ignore)}
+        # One engine with every rule: selected rules become findings, and all hits are model features
+        # (models were trained on every rule's hits, whatever --select says), so each turn is matched once.
+        self.engines = {lang: RuleEngine(all_rules, lang) for lang in ("fa", "en")}
         self.models: dict[str, object] = {}
         if use_models is None:
             use_models = self.options.detectors in ("models", "both")
         if use_models:
             from .models import load_language_model
 
-            # models take rule hits as features: they need every rule, whatever --select says
-            self._feature_engines = {lang: RuleEngine(all_rules, lang) for lang in ("fa", "en")}
             for lang in ("fa", "en"):
                 model = load_language_model(lang, self.options.models_dir)
                 if model is not None:
@@ -71,6 +72,7 @@ class Detector:
         return langid.detect_conversation([t.text for t in conv.turns])
 
     def analyse(self, conv: Conversation) -> list[AnalysedTurn]:
+        """Language, normalization, tokens and rule hits of every agent/customer turn."""
         conv.language = self.conversation_language(conv)
         out = []
         for i, turn in enumerate(conv.turns):
@@ -79,51 +81,54 @@ class Detector:
             else:
                 lang = langid.detect(turn.text, default=conv.language) or conv.language
             turn.language = lang
-            if lang not in ("fa", "en"):
-                continue   # e.g. Arabic: reported by language, no rules to run
+            if lang not in ("fa", "en") or turn.role not in ("agent", "customer"):
+                continue   # e.g. Arabic or system turns: reported by language, no rules to run
             norm = normalize(turn.text, lang)
-            out.append(AnalysedTurn(i, turn.role, lang, norm, get_nlp(lang)(norm.text)))
+            doc = get_nlp(lang)(norm.text)
+            out.append(AnalysedTurn(i, turn.role, lang, norm, doc, self.engines[lang].match(doc, turn.role)))
         return out
 
     def detect(self, conv: Conversation) -> list[Finding]:
-        findings: list[Finding] = []
-        turns = [at for at in self.analyse(conv) if at.role in ("agent", "customer")]
-        emit_rules = self.options.detectors in ("rules", "both") or not self.models
-        for at in turns:
-            if emit_rules:
-                findings += self._rule_findings(conv, at)
-        if self.models:
-            findings += self._model_findings(conv, turns, findings if emit_rules else [])
-        return _merge_overlaps(findings)
+        return self.detect_many([conv])[0]
 
-    def _model_findings(self, conv: Conversation, turns: list[AnalysedTurn], rule_findings: list[Finding]) -> list[Finding]:
-        """Turn-level classifier findings for (turn, signal) pairs the rules did not already find."""
+    def detect_many(self, convs: list[Conversation]) -> list[list[Finding]]:
+        """Findings for each conversation; classifier predictions are batched over all of them."""
+        analysed = [self.analyse(conv) for conv in convs]
+        emit_rules = self.options.detectors in ("rules", "both") or not self.models
+        results = [[f for at in turns for f in self._rule_findings(conv, at)] if emit_rules else []
+                   for conv, turns in zip(convs, analysed)]
+        if self.models:
+            self._model_findings(convs, analysed, results)
+        return [_merge_overlaps(findings) for findings in results]
+
+    def _model_findings(self, convs: list[Conversation], analysed: list[list[AnalysedTurn]],
+                        results: list[list[Finding]]) -> None:
+        """Add turn-level classifier findings for (turn, signal) pairs the rules did not already find."""
         mode = "combined" if self.options.detectors == "both" else "model"
-        found = {(f.turn, f.signal) for f in rule_findings}
-        out = []
         for lang, model in self.models.items():
-            group = [at for at in turns if at.language == lang]
+            group = [(k, at) for k, turns in enumerate(analysed) for at in turns if at.language == lang]
             if not group:
                 continue
-            engine = self._feature_engines[lang]
-            hits = [{h.rule.signal for h in engine.match(at.doc, at.role)} for at in group]
-            probs = model.predict_normalized([at.norm.text.lower() for at in group], [at.role for at in group], hits)
-            for at, pr in zip(group, probs):
+            probs = model.predict_normalized([at.norm.text.lower() for _, at in group], [at.role for _, at in group],
+                                             [{h.rule.signal for h in at.hits} for _, at in group])
+            for (k, at), pr in zip(group, probs):
+                conv = convs[k]
+                found = {f.signal for f in results[k] if f.turn == at.index}
                 text = conv.turns[at.index].text
                 for signal, p in pr.items():
-                    if p < model.threshold(signal, mode) or (at.index, signal) in found:
+                    if p < model.threshold(signal, mode) or signal in found:
                         continue
                     if not self._allowed(signal, f"model:{signal}", conv.suppressed.get(at.index, set())):
                         continue
                     a = len(text) - len(text.lstrip())
                     b = len(text.rstrip())
-                    out.append(Finding(conversation=conv.id, turn=at.index, role=at.role, signal=signal,
-                                       rule=f"model:{signal}@{model.version}", span=(a, b), evidence=text[a:b],
-                                       severity=self.options.severity.get(signal) or DEFAULT_SEVERITY[signal],
-                                       confidence=p, language=lang,
-                                       message=MODEL_MESSAGES.get(signal, signal.replace("_", " "))))
-                    self._locate(out[-1], conv, at.index, a)
-        return out
+                    finding = Finding(conversation=conv.id, turn=at.index, role=at.role, signal=signal,
+                                      rule=f"model:{signal}@{model.version}", span=(a, b), evidence=text[a:b],
+                                      severity=self.options.severity.get(signal) or DEFAULT_SEVERITY[signal],
+                                      confidence=p, language=lang,
+                                      message=MODEL_MESSAGES.get(signal, signal.replace("_", " ")))
+                    self._locate(finding, conv, at.index, a)
+                    results[k].append(finding)
 
     def _allowed(self, signal: str, rule_id: str, suppressed: set[str]) -> bool:
         if suppressed & {"all", "model", signal, rule_id}:
@@ -142,9 +147,9 @@ class Detector:
         out = []
         suppressed = conv.suppressed.get(at.index, set())
         turn = conv.turns[at.index]
-        for hit in self.engines[at.language].match(at.doc, at.role):
+        for hit in at.hits:
             rule = hit.rule
-            if "all" in suppressed or rule.id in suppressed or rule.signal in suppressed:
+            if rule.id not in self.rules or suppressed & {"all", rule.id, rule.signal}:
                 continue
             doc = at.doc
             start_char = doc[hit.start].idx

@@ -7,7 +7,6 @@ anchored, escaped regex that runs in linear time.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,7 +16,7 @@ from typing import Any, Iterable
 from ..normalize import get_nlp, key_tokens
 from ..resources import resource_dir
 from ..types import LANGUAGES, SEVERITIES, SIGNALS, signal_role
-from ..yamlio import DataFileError, line_of, load_yaml
+from ..yamlio import DataFileError, did_you_mean, line_of, load_yaml
 
 DEFAULT_SEVERITY = {
     **{s: "info" for s in SIGNALS},
@@ -81,11 +80,6 @@ def _str_list(value: Any, where: str, path: Path, line: int | None) -> list[str]
     return list(value)
 
 
-def _suggest_key(key: str, allowed: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(key), list(allowed), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _check_token_pattern(pattern: Any, path: Path, line: int | None) -> list[dict]:
     if not isinstance(pattern, list) or not pattern or not all(isinstance(t, dict) for t in pattern):
         raise DataFileError(path, line, "tokens must be a non-empty list of token specs ({NORM: ...})")
@@ -94,7 +88,7 @@ def _check_token_pattern(pattern: Any, path: Path, line: int | None) -> list[dic
             if attr not in TOKEN_ATTRS:
                 hint = " (raw regexes are refused: use a 'prefix*' value)" if attr in ("REGEX", "FUZZY") else ""
                 raise DataFileError(path, line_of(spec, attr) or line,
-                                    f"token attribute {attr!r} not allowed{hint or _suggest_key(attr, TOKEN_ATTRS)}")
+                                    f"token attribute {attr!r} not allowed{hint or did_you_mean(attr, TOKEN_ATTRS)}")
             if attr == "OP" and value not in TOKEN_OPS:
                 raise DataFileError(path, line_of(spec, attr) or line, f"OP must be one of {sorted(TOKEN_OPS)}")
             if isinstance(value, dict):
@@ -111,7 +105,7 @@ def parse_rule(raw: Any, language: str, path: Path) -> Rule:
         raise DataFileError(path, line, "each rule must be a mapping with id, signal, patterns, ...")
     for key in raw:
         if key not in RULE_KEYS:
-            raise DataFileError(path, line_of(raw, key), f"unknown key {key!r}{_suggest_key(key, RULE_KEYS)}")
+            raise DataFileError(path, line_of(raw, key), f"unknown key {key!r}{did_you_mean(key, RULE_KEYS)}")
     for key in ("id", "signal", "patterns"):
         if key not in raw:
             raise DataFileError(path, line, f"rule is missing {key!r}")
@@ -123,7 +117,7 @@ def parse_rule(raw: Any, language: str, path: Path) -> Rule:
     signal = raw["signal"]
     if signal not in SIGNALS:
         raise DataFileError(path, line_of(raw, "signal"),
-                            f"unknown signal {signal!r}{_suggest_key(signal, SIGNALS)}")
+                            f"unknown signal {signal!r}{did_you_mean(signal, SIGNALS)}")
     severity = raw.get("severity", DEFAULT_SEVERITY[signal])
     if severity not in SEVERITIES:
         raise DataFileError(path, line_of(raw, "severity"), f"severity must be one of {SEVERITIES}")
@@ -161,7 +155,7 @@ def parse_rule(raw: Any, language: str, path: Path) -> Rule:
                 raise DataFileError(path, pl, "long_sentence takes a token count (>= 5)")
             rule.long_sentence = value
         else:
-            raise DataFileError(path, pl, f"unknown pattern kind {kind!r}{_suggest_key(kind, PATTERN_KEYS)}")
+            raise DataFileError(path, pl, f"unknown pattern kind {kind!r}{did_you_mean(kind, PATTERN_KEYS)}")
     for key in ("unless_followed_by", "unless_preceded_by", "unless_in_turn", "match", "no_match"):
         if key in raw:
             setattr(rule, key, _str_list(raw[key], key, path, line_of(raw, key)))
