@@ -24,7 +24,7 @@ from typing import Any
 
 from .resources import resource_dir
 from .types import CUSTOMER_SIGNALS, SIGNALS, Conversation, Finding
-from .yamlio import DataFileError, did_you_mean, line_of, load_yaml
+from .yamlio import DataFileError, check_keys, did_you_mean, line_of, load_yaml
 
 CARD_KEYS = {"id", "title", "source", "original_language", "scale", "items", "description"}
 ITEM_KEYS = {"id", "label", "original", "observable", "weight", "raises", "lowers", "expects", "occasion",
@@ -131,14 +131,7 @@ def _signal_list(raw: Any, where: str, path: str, line: int | None) -> list[str]
 
 
 def parse_scorecard(data: Any, path: str) -> Scorecard:
-    if not isinstance(data, dict):
-        raise DataFileError(path, line_of(data), "a scorecard is a mapping with id, title, scale, items")
-    for key in data:
-        if key not in CARD_KEYS:
-            raise DataFileError(path, line_of(data, key), f"unknown key {key!r}; known: {sorted(CARD_KEYS)}")
-    for key in ("id", "title", "scale", "items"):
-        if key not in data:
-            raise DataFileError(path, line_of(data), f"scorecard is missing {key!r}")
+    check_keys(data, path, "scorecard", CARD_KEYS, ("id", "title", "scale", "items"))
     scale = data["scale"]
     if not isinstance(scale, dict) or not all(isinstance(scale.get(k), (int, float)) for k in ("min", "max")):
         raise DataFileError(path, line_of(data, "scale"), "scale needs numeric min and max (and optional neutral)")
@@ -152,14 +145,7 @@ def parse_scorecard(data: Any, path: str) -> Scorecard:
     items, seen = [], set()
     for raw in items_raw:
         line = line_of(raw)
-        if not isinstance(raw, dict):
-            raise DataFileError(path, line, "each item is a mapping with id, label, observable, ...")
-        for key in raw:
-            if key not in ITEM_KEYS:
-                raise DataFileError(path, line_of(raw, key), f"unknown item key {key!r}; known: {sorted(ITEM_KEYS)}")
-        for key in ("id", "label", "observable"):
-            if key not in raw:
-                raise DataFileError(path, line, f"item is missing {key!r}")
+        check_keys(raw, path, "item", ITEM_KEYS, ("id", "label", "observable"))
         item_id = str(raw["id"])
         if item_id in seen:
             raise DataFileError(path, line_of(raw, "id"), f"duplicate item id {item_id!r}")

@@ -70,6 +70,19 @@ def did_you_mean(value: Any, allowed: Any) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def check_keys(raw: Any, path: str | Path, what: str, known: set[str], required: tuple[str, ...]) -> None:
+    """A data-file mapping has only known keys (typos get a suggestion) and every required one."""
+    if not isinstance(raw, dict):
+        raise DataFileError(path, line_of(raw), f"each {what} must be a mapping with {', '.join(required)}, ...")
+    for key in raw:
+        if key not in known:
+            raise DataFileError(path, line_of(raw, key), f"unknown {what} key {key!r}{did_you_mean(key, known)}; "
+                                                         f"known: {', '.join(sorted(known))}")
+    for key in required:
+        if key not in raw:
+            raise DataFileError(path, line_of(raw), f"{what} is missing {key!r}")
+
+
 def line_of(obj: Any, key: str | None = None) -> int | None:
     if isinstance(obj, LineMap):
         if key is not None and key in obj.key_lines:

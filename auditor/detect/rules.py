@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from ..normalize import get_nlp, key_tokens
 from ..resources import resource_dir
 from ..types import LANGUAGES, SEVERITIES, SIGNALS, signal_role
-from ..yamlio import DataFileError, did_you_mean, line_of, load_yaml
+from ..yamlio import DataFileError, check_keys, did_you_mean, line_of, load_yaml
 
 DEFAULT_SEVERITY = {
     **{s: "info" for s in SIGNALS},
@@ -101,14 +101,7 @@ def _check_token_pattern(pattern: Any, path: Path, line: int | None) -> list[dic
 
 def parse_rule(raw: Any, language: str, path: Path) -> Rule:
     line = line_of(raw)
-    if not isinstance(raw, dict):
-        raise DataFileError(path, line, "each rule must be a mapping with id, signal, patterns, ...")
-    for key in raw:
-        if key not in RULE_KEYS:
-            raise DataFileError(path, line_of(raw, key), f"unknown key {key!r}{did_you_mean(key, RULE_KEYS)}")
-    for key in ("id", "signal", "patterns"):
-        if key not in raw:
-            raise DataFileError(path, line, f"rule is missing {key!r}")
+    check_keys(raw, path, "rule", RULE_KEYS, ("id", "signal", "patterns"))
     rule_id = raw["id"]
     if not isinstance(rule_id, str) or not ID_RE.match(rule_id):
         raise DataFileError(path, line_of(raw, "id"), f"bad rule id {rule_id!r}: use <lang>.<family>.<name>")
