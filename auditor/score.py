@@ -4,7 +4,7 @@ The rule is deliberately simple and explainable (docs/scoring.md):
 - an item that a transcript cannot show (`observable: no`), or that the conversation gives no occasion
   for (`occasion:` signals absent), is `not_assessable` with `score: null`;
 - a `critical` signal present sets the item to the scale minimum (status `critical`);
-- otherwise the item starts at `scale.neutral` and moves: each `raises` signal adds its points once per
+- otherwise the item starts at its `neutral` (default `scale.neutral`) and moves, by `gain` × points: each `raises` signal adds its points once per
   conversation (repeating an apology is not more empathy), each `lowers` signal removes its points per
   occurrence (at most twice), each `expects` signal that is absent removes its points;
 - context options on a signal: `after: S` (full points only after a customer turn showing S, else half),
@@ -28,7 +28,7 @@ from .yamlio import DataFileError, check_keys, did_you_mean, line_of, load_yaml
 
 CARD_KEYS = {"id", "title", "source", "original_language", "scale", "items", "description"}
 ITEM_KEYS = {"id", "label", "original", "observable", "weight", "raises", "lowers", "expects", "occasion",
-             "critical", "rationale"}
+             "critical", "rationale", "neutral", "gain"}
 EFFECT_KEYS = {"points", "after", "near_end", "without"}
 OBSERVABLE = {"yes", "partly", "no"}
 
@@ -59,6 +59,8 @@ class Item:
     occasion: list[str]
     critical: list[str]
     rationale: str
+    neutral: float | None = None   # where this item starts (default: the scale's neutral)
+    gain: float = 1.0              # multiplies every effect's points (calibrated on the dev rating set)
 
 
 @dataclass
@@ -156,6 +158,12 @@ def parse_scorecard(data: Any, path: str) -> Scorecard:
         weight = raw.get("weight", 1)
         if not isinstance(weight, (int, float)) or weight <= 0:
             raise DataFileError(path, line_of(raw, "weight"), "weight must be a positive number")
+        for key, lo_ok in (("neutral", lo), ("gain", 0)):
+            value = raw.get(key)
+            if value is not None and (not isinstance(value, (int, float)) or isinstance(value, bool)
+                                      or value < lo_ok or (key == "neutral" and value > hi) or (key == "gain" and value <= 0)):
+                raise DataFileError(path, line_of(raw, key), f"{key} must be a number "
+                                    + (f"within the scale {lo}-{hi}" if key == "neutral" else "above 0"))
         where = f"item {item_id}"
         items.append(Item(
             id=item_id, label=str(raw["label"]), original=str(raw.get("original", "")), observable=observable,
@@ -165,7 +173,8 @@ def parse_scorecard(data: Any, path: str) -> Scorecard:
             expects=_effects(raw.get("expects"), f"{where} expects", path, line_of(raw, "expects") or line),
             occasion=_signal_list(raw.get("occasion"), f"{where} occasion", path, line_of(raw, "occasion") or line),
             critical=_signal_list(raw.get("critical"), f"{where} critical", path, line_of(raw, "critical") or line),
-            rationale=str(raw.get("rationale", ""))))
+            rationale=str(raw.get("rationale", "")),
+            neutral=None if raw.get("neutral") is None else float(raw["neutral"]), gain=float(raw.get("gain", 1))))
     return Scorecard(id=str(data["id"]), title=str(data["title"]), source=str(data.get("source", "")),
                      original_language=str(data.get("original_language", "")), min=lo, max=hi,
                      neutral=float(neutral), items=items, path=path, description=str(data.get("description", "")))
@@ -254,27 +263,29 @@ def score_item(card: Scorecard, item: Item, ctx: _Context) -> dict[str, Any]:
     if item.occasion and not (ctx.present & set(item.occasion)):
         return {**base, "score": None, "status": "not_assessable",
                 "reason": "no occasion in this conversation (needs " + " or ".join(item.occasion) + ")", "evidence": []}
+    start = card.neutral if item.neutral is None else item.neutral
     breaches = [f for f in ctx.findings if f.signal in item.critical]
     if breaches:
         return {**base, "score": card.min, "status": "critical",
                 "reason": "critical breach: " + ", ".join(sorted({f.signal for f in breaches})),
-                "evidence": [_ref(f, card.min - card.neutral) for f in breaches]}
-    value = card.neutral
+                "evidence": [_ref(f, card.min - start) for f in breaches]}
+    value = start
     evidence = []
+    gain = item.gain
     for effect in item.raises:
         occ = ctx.occurrences(effect)
         if occ:
             f, points = max(occ, key=lambda fp: fp[1])   # once per conversation: the strongest occurrence
-            value += points
-            evidence.append(_ref(f, points))
+            value += gain * points
+            evidence.append(_ref(f, gain * points))
     for effect in item.lowers:
         for f, points in ctx.occurrences(effect)[:2]:    # per occurrence, at most twice
-            value -= points
-            evidence.append(_ref(f, -points))
+            value -= gain * points
+            evidence.append(_ref(f, -gain * points))
     missing = []
     for effect in item.expects:
         if not ctx.expected_present(effect):
-            value -= effect.points
+            value -= gain * effect.points
             missing.append(effect.signal)
     value = min(card.max, max(card.min, value))
     out = {**base, "score": _round_half_up(value), "status": "scored", "evidence": evidence}
