@@ -131,6 +131,16 @@ def normalized_texts(examples_or_texts: Iterable, language: str) -> list[str]:
     return [normalize(t, language).text.lower() for t in texts]
 
 
+def example_texts(examples: list[Example]) -> list[str]:
+    """Normalized, lower-cased text of each example, in its own language (joint models mix both)."""
+    out: list[str] = [""] * len(examples)
+    for lang in {e.language for e in examples}:
+        idx = [i for i, e in enumerate(examples) if e.language == lang]
+        for i, text in zip(idx, normalized_texts([examples[i] for i in idx], lang)):
+            out[i] = text
+    return out
+
+
 def dense_features(texts: list[str], rule_hits: list[set[str]]) -> np.ndarray:
     """Rule hits per signal (0/1) + length and readability cues (for clarity_issue and impatience)."""
     rows = []
@@ -203,12 +213,12 @@ def train_language(examples: list[Example], language: str, rules_root: str | Non
     from sklearn.linear_model import LogisticRegression
 
     started = time.perf_counter()
-    exs = [e for e in examples if e.language == language]
+    exs = [e for e in examples if e.language == language or language == "joint"]
     train = [e for e in exs if e.split == "train"]
     dev = [e for e in exs if e.split == "dev"]
     if not train or not dev:
         raise DataError(f"{language}: need labelled turns in both train and dev splits (have {len(train)}/{len(dev)})")
-    train_texts, dev_texts = normalized_texts(train, language), normalized_texts(dev, language)
+    train_texts, dev_texts = example_texts(train), example_texts(dev)
     train_hits, dev_hits = rule_predictions(train, rules_root), rule_predictions(dev, rules_root)
     char, word = _vectorizers()
     char.fit(train_texts)
