@@ -170,6 +170,8 @@ def _vectorizers():
 def _matrix(bundle: dict, texts: list[str], hits: list[set[str]]):
     from scipy.sparse import csr_matrix, hstack
 
+    if not bundle.get("rule_features", True):
+        hits = [set()] * len(texts)
     return hstack([bundle["char"].transform(texts), bundle["word"].transform(texts),
                    csr_matrix(dense_features(texts, hits))]).tocsr()
 
@@ -208,7 +210,8 @@ class TrainReport:
     dev: dict = field(default_factory=dict)
 
 
-def train_language(examples: list[Example], language: str, rules_root: str | None = None, seed: int = 13) -> tuple[dict, TrainReport]:
+def train_language(examples: list[Example], language: str, rules_root: str | None = None, seed: int = 13,
+                   rule_features: bool = True) -> tuple[dict, TrainReport]:
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.linear_model import LogisticRegression
 
@@ -223,7 +226,8 @@ def train_language(examples: list[Example], language: str, rules_root: str | Non
     char, word = _vectorizers()
     char.fit(train_texts)
     word.fit(train_texts)
-    bundle: dict[str, Any] = {"char": char, "word": word, "models": {}, "language": language}
+    bundle: dict[str, Any] = {"char": char, "word": word, "models": {}, "language": language,
+                              "rule_features": rule_features}
     X_train = _matrix(bundle, train_texts, train_hits)
     X_dev = _matrix(bundle, dev_texts, dev_hits)
     thresholds, skipped, counts, dev_scores = {}, {}, {}, {}
@@ -258,7 +262,7 @@ def train_language(examples: list[Example], language: str, rules_root: str | Non
 
 
 def train_all(data_dir: str | Path, out_dir: str | Path, languages: Iterable[str] = LANGUAGES,
-              rules_root: str | None = None) -> list[TrainReport]:
+              rules_root: str | None = None, rule_features: bool = True) -> list[TrainReport]:
     from .detect.models import save_bundle
 
     examples = load_examples(data_dir, languages)
@@ -268,7 +272,7 @@ def train_all(data_dir: str | Path, out_dir: str | Path, languages: Iterable[str
     for lang in languages:
         if not any(e.language == lang for e in examples):
             continue
-        bundle, report = train_language(examples, lang, rules_root)
+        bundle, report = train_language(examples, lang, rules_root, rule_features=rule_features)
         path = out_dir / f"signals-{lang}.skops"
         report.path, report.sha256 = str(path), save_bundle(bundle, path)
         reports.append(report)
