@@ -3,7 +3,8 @@
     python scripts/tune_scorecards.py [--ratings data/ratings-dev] [--write]
 
 For each assessable item, a small grid (neutral 2–4, gain 0.5–3) is searched for the lowest squared error
-against the dev ratings; a setting is kept only if it beats the default (neutral 3, gain 1) by a clear
+against the dev ratings, among settings that still let the item span the scale (all its raising signals
+reach the maximum, its lapses the minimum); a setting is kept only if it beats the default (neutral 3, gain 1) by a clear
 margin, so 40 conversations cannot pull items far on noise. `--write` puts the values into the YAML files
 (`neutral:`/`gain:` lines under each item's `weight:`). The held-out set (data/ratings/) is never read here:
 check the result with `auditor evaluate --scorecards`.
@@ -69,7 +70,15 @@ def main() -> None:
             if len(pairs) < 8:
                 continue
             default = mse(card.neutral, 1.0)
-            best = min(((mse(n, g), n, g) for n in NEUTRALS for g in GAINS), key=lambda t: (round(t[0], 6), abs(t[1] - 3) + abs(t[2] - 1)))
+            up = sum(e.points for e in base.raises)
+            down = sum(2 * e.points for e in base.lowers) + sum(e.points for e in base.expects)
+
+            def spans_scale(n: float, g: float) -> bool:
+                # an agent who shows every raising signal can reach full marks, and every lapse the minimum
+                return (not up or n + g * up >= card.max) and (not down or n - g * down <= card.min)
+
+            grid = [(n, g) for n in NEUTRALS for g in GAINS if spans_scale(n, g)] or [(card.neutral, 1.0)]
+            best = min(((mse(n, g), n, g) for n, g in grid), key=lambda t: (round(t[0], 6), abs(t[1] - 3) + abs(t[2] - 1)))
             if best[0] < default - MARGIN:
                 chosen[it.id] = (best[1], best[2])
             print(f"{name} {it.id:>14}: n={len(pairs):>2} mse default {default:.2f} → best {best[0]:.2f} "
